@@ -1,4 +1,6 @@
-//! `cargo xtask ci`: the one test command, the one `.ci/run` calls.
+//! `cargo xtask ci`: the one test command, the one `.ci/run` calls: install what
+//! is missing, then fmt, clippy, the config checks (monitoring, Kubernetes,
+//! compose), every unit and integration test, and the end-to-end test.
 
 use clap::Args;
 
@@ -29,6 +31,8 @@ pub fn run(args: &CiArgs) -> anyhow::Result<()> {
         ],
     )?;
     crate::monitoring::check()?;
+    crate::k8s::check()?;
+    crate::compose::check()?;
     cmd::run(
         "cargo",
         &[
@@ -39,6 +43,8 @@ pub fn run(args: &CiArgs) -> anyhow::Result<()> {
             "--no-fail-fast",
         ],
     )?;
+    // Last, on the binaries the tests just built: the whole pipeline, natively.
+    crate::e2e::run(&crate::e2e::E2eArgs { release: false })?;
     println!("ci: all checks passed");
     Ok(())
 }

@@ -27,6 +27,14 @@ pub fn run(program: &str, args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether `program` is in /usr/sbin or /sbin, where Debian puts daemons such as
+/// nginx, and which a non-root PATH often lacks.
+pub fn exists_in_sbin(program: &str) -> bool {
+    ["/usr/sbin", "/sbin"]
+        .iter()
+        .any(|dir| Path::new(dir).join(program).is_file())
+}
+
 /// Whether `program` is found on the PATH.
 pub fn exists(program: &str) -> bool {
     std::env::var_os("PATH")

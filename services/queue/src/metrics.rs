@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use metrics::{
-    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+    Counter, Histogram, Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge,
+    histogram,
 };
 use telemetry::metrics::{CollectFuture, ScrapeCollector};
 
@@ -30,9 +31,8 @@ pub const WAIT_BUCKETS: &[f64] = &[
 /// Bucket bounds for this service's own histograms, given to the recorder.
 pub const BUCKETS: &[(&str, &[f64])] = &[(TICKET_WAIT, WAIT_BUCKETS)];
 
-/// Describes the queue metrics and starts the counters at zero, so that `rate()`
-/// works from the first scrape.
-pub fn describe(queue: &QueueName) {
+/// Describes the queue metrics, once per process.
+pub fn describe() {
     describe_gauge!(
         TICKETS_WAITING,
         Unit::Count,
@@ -58,21 +58,43 @@ pub fn describe(queue: &QueueName) {
         Unit::Seconds,
         "Time tickets waited between issue and call."
     );
-    let label = queue.to_string();
-    counter!(TICKETS_ISSUED, "queue" => label.clone()).increment(0);
-    counter!(TICKETS_CALLED, "queue" => label).increment(0);
 }
 
-/// Counts an issued ticket.
-pub fn ticket_issued(queue: &QueueName) {
-    counter!(TICKETS_ISSUED, "queue" => queue.to_string()).increment(1);
+/// The queue's counters and wait histogram, registered once: recording through a
+/// kept handle costs an atomic add, not a label lookup per request.
+#[derive(Debug)]
+pub struct QueueMetrics {
+    issued: Counter,
+    called: Counter,
+    wait: Histogram,
 }
 
-/// Counts a called ticket and its wait.
-pub fn ticket_called(queue: &QueueName, waited_seconds: Option<f64>) {
-    counter!(TICKETS_CALLED, "queue" => queue.to_string()).increment(1);
-    if let Some(waited) = waited_seconds {
-        histogram!(TICKET_WAIT, "queue" => queue.to_string()).record(waited);
+impl QueueMetrics {
+    /// Registers the series of `queue`, starting the counters at zero so that
+    /// `rate()` works from the first scrape.
+    pub fn register(queue: &QueueName) -> Self {
+        let label = queue.to_string();
+        let metrics = Self {
+            issued: counter!(TICKETS_ISSUED, "queue" => label.clone()),
+            called: counter!(TICKETS_CALLED, "queue" => label.clone()),
+            wait: histogram!(TICKET_WAIT, "queue" => label),
+        };
+        metrics.issued.increment(0);
+        metrics.called.increment(0);
+        metrics
+    }
+
+    /// Counts an issued ticket.
+    pub fn ticket_issued(&self) {
+        self.issued.increment(1);
+    }
+
+    /// Counts a called ticket and records its wait when known.
+    pub fn ticket_called(&self, waited_seconds: Option<f64>) {
+        self.called.increment(1);
+        if let Some(waited) = waited_seconds {
+            self.wait.record(waited);
+        }
     }
 }
 

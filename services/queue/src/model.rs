@@ -1,5 +1,7 @@
 //! What the API returns; the same types document the OpenAPI schemas.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,8 +10,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct IssuedTicket {
     /// The queue's name.
-    #[schema(example = "rubis")]
-    pub queue: String,
+    #[schema(value_type = String, example = "rubis")]
+    pub queue: Arc<str>,
     /// The ticket number, increasing from 1.
     #[schema(example = 42)]
     pub ticket: u64,
@@ -25,8 +27,8 @@ pub struct IssuedTicket {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CalledTicket {
     /// The queue's name.
-    #[schema(example = "rubis")]
-    pub queue: String,
+    #[schema(value_type = String, example = "rubis")]
+    pub queue: Arc<str>,
     /// The ticket called (the oldest one), `null` when the queue was empty.
     #[schema(example = 40)]
     pub ticket: Option<u64>,
@@ -53,8 +55,8 @@ pub struct Ticket {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TicketList {
     /// The queue's name.
-    #[schema(example = "rubis")]
-    pub queue: String,
+    #[schema(value_type = String, example = "rubis")]
+    pub queue: Arc<str>,
     /// How many tickets wait in total (the list may be cut at `limit`).
     #[schema(example = 2)]
     pub waiting: u64,

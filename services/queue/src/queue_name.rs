@@ -2,10 +2,11 @@
 //! `queue` metric label, so it must stay short and plain.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A name matching `[A-Za-z0-9_-]{1,64}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct QueueName(String);
+pub struct QueueName(Arc<str>);
 
 impl QueueName {
     /// Validates `name`, explaining what is wrong when it is refused.
@@ -24,12 +25,17 @@ impl QueueName {
                 "queue name {name:?} contains {bad:?}: only letters, digits, '_' and '-' are allowed"
             ));
         }
-        Ok(Self(name.to_owned()))
+        Ok(Self(Arc::from(name)))
     }
 
     /// The name as given.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The name as a shared string, cheap to put in every response.
+    pub fn shared(&self) -> Arc<str> {
+        Arc::clone(&self.0)
     }
 }
 

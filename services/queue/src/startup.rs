@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -15,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chaos::ErrorInjection;
 use crate::config::Config;
-use crate::metrics::{self, QueueStatsCollector};
+use crate::metrics::{self, QueueMetrics, QueueStatsCollector};
 use crate::routes;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::store::{TicketStore, Timeouts};
 
 /// A built application, listeners bound, not yet serving.
@@ -44,7 +43,7 @@ impl Application {
 
         let handle = telemetry::metrics::install(metrics::BUCKETS);
         telemetry::metrics::set_build_info("queue-service", env!("CARGO_PKG_VERSION"));
-        metrics::describe(&config.queue_name);
+        metrics::describe();
         let collector = QueueStatsCollector::new(store.clone(), config.queue_name.clone());
         let metrics = MetricsServer::bind(config.telemetry.metrics_addr, handle, vec![collector])
             .await
@@ -55,12 +54,13 @@ impl Application {
                 )
             })?;
 
-        let state = AppState {
+        let state = AppState::new(Shared {
             store,
             queue: config.queue_name.clone(),
             keys,
-            chaos: Arc::new(ErrorInjection::default()),
-        };
+            chaos: ErrorInjection::default(),
+            metrics: QueueMetrics::register(&config.queue_name),
+        });
         let options = HttpOptions {
             record_metrics: !config.no_http_metrics,
             request_timeout: Duration::from_millis(config.request_timeout_ms),

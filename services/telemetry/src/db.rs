@@ -15,6 +15,8 @@ pub enum DbSystem {
     Redis,
     /// `postgresql`
     Postgresql,
+    /// `sqlite` (the alerter's embedded outbox)
+    Sqlite,
 }
 
 impl DbSystem {
@@ -23,6 +25,7 @@ impl DbSystem {
         match self {
             Self::Redis => "redis",
             Self::Postgresql => "postgresql",
+            Self::Sqlite => "sqlite",
         }
     }
 }

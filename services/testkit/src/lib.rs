@@ -6,13 +6,26 @@
 //! clearest failure.
 
 pub mod exposition;
+pub mod http;
+pub use http::json_request;
+pub mod nginx;
+mod postgres;
 mod process;
 mod promtool;
 mod redis_server;
+mod smtp_server;
+mod synapse;
+mod tcp_proxy;
+mod venv;
 
+pub use postgres::TestDatabase;
 pub use process::{ServiceProcess, signal};
 pub use promtool::check_metrics;
-pub use redis_server::RedisServer;
+pub use redis_server::{RedisServer, resp_command};
+pub use smtp_server::SmtpServer;
+pub use synapse::{MatrixUser, Synapse, write_config as write_synapse_config};
+pub use tcp_proxy::TcpProxy;
+pub use venv::{python_with, venv_dir};
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

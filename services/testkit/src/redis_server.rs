@@ -97,16 +97,7 @@ impl RedisServer {
     /// Sends one command and returns the raw RESP reply, or `None` when Redis does
     /// not answer within a second.
     pub fn command(&self, args: &[&str]) -> Option<String> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
-        let mut request = format!("*{}\r\n", args.len());
-        for arg in args {
-            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
-        }
-        stream.write_all(request.as_bytes()).ok()?;
-        let mut buffer = vec![0_u8; 64 * 1024];
-        let read = stream.read(&mut buffer).ok()?;
-        (read > 0).then(|| String::from_utf8_lossy(&buffer[..read]).into_owned())
+        resp_command(self.port, args)
     }
 
     /// Kills it (SIGKILL), as a crash would.
@@ -152,4 +143,19 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Sends one command to the Redis on 127.0.0.1:`port` and returns the raw RESP
+/// reply, or `None` when it does not answer within a second.
+pub fn resp_command(port: u16, args: &[&str]) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    let mut request = format!("*{}\r\n", args.len());
+    for arg in args {
+        request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+    }
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut buffer = vec![0_u8; 64 * 1024];
+    let read = stream.read(&mut buffer).ok()?;
+    (read > 0).then(|| String::from_utf8_lossy(&buffer[..read]).into_owned())
 }

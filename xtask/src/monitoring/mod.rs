@@ -19,6 +19,20 @@ use anyhow::bail;
 
 use crate::cmd;
 
+/// Every panel query of every dashboard, with the template variables substituted
+/// as the dashboard check does: (`<file> panel "<title>" query <ref>`, expression).
+pub fn panel_expressions() -> anyhow::Result<Vec<(String, String)>> {
+    let root = cmd::workspace_root();
+    let datasources = rules::yaml_files(&root.join("grafana/provisioning/datasources"))?;
+    let uids = provisioning::provisioned_uids(&datasources)?;
+    let board = dashboards::check_dir(&root.join("grafana/dashboards"), &uids)?;
+    Ok(board
+        .expressions
+        .into_iter()
+        .filter(|(at, _)| at.contains(" panel \""))
+        .collect())
+}
+
 /// Runs every monitoring check; fails listing all problems found.
 pub fn check() -> anyhow::Result<()> {
     tools::require("promtool", "prometheus")?;

@@ -15,7 +15,6 @@ use utoipa::IntoParams;
 use crate::auth::require_api_key;
 use crate::chaos::inject_errors;
 use crate::error::ApiError;
-use crate::metrics;
 use crate::model::{CalledTicket, IssuedTicket, Ticket, TicketList};
 use crate::state::AppState;
 use crate::store::MAX_LIST_LIMIT;
@@ -50,11 +49,11 @@ pub async fn get_ticket(
     State(state): State<AppState>,
 ) -> Result<(StatusCode, Json<IssuedTicket>), ApiError> {
     let issued = state.store.issue().await?;
-    metrics::ticket_issued(&state.queue);
+    state.metrics.ticket_issued();
     Ok((
         StatusCode::CREATED,
         Json(IssuedTicket {
-            queue: state.queue.to_string(),
+            queue: state.queue.shared(),
             ticket: issued.ticket,
             waiting: issued.waiting,
             issued_at: issued.issued_at,
@@ -80,13 +79,13 @@ pub async fn call_ticket(State(state): State<AppState>) -> Result<Json<CalledTic
     let (ticket, waited_seconds) = match called.ticket {
         Some((ticket, waited)) => {
             let waited_seconds = waited.map(|waited| waited.as_secs_f64());
-            metrics::ticket_called(&state.queue, waited_seconds);
+            state.metrics.ticket_called(waited_seconds);
             (Some(ticket), waited_seconds)
         }
         None => (None, None),
     };
     Ok(Json(CalledTicket {
-        queue: state.queue.to_string(),
+        queue: state.queue.shared(),
         ticket,
         waiting: called.waiting,
         waited_seconds,
@@ -128,7 +127,7 @@ pub async fn list_tickets(
     }
     let listing = state.store.list(limit).await?;
     Ok(Json(TicketList {
-        queue: state.queue.to_string(),
+        queue: state.queue.shared(),
         waiting: listing.waiting,
         tickets: listing
             .tickets
