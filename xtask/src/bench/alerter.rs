@@ -19,9 +19,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use testkit::{ServiceProcess, SmtpServer};
 
-use super::BenchArgs;
 use super::cpu::cores_used;
 use super::wrk::{self, Load};
+use super::{BenchArgs, verdict};
 use crate::{cmd, setup};
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
@@ -215,10 +215,6 @@ impl Percentiles {
             max: at(1.0),
         }
     }
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
 }
 
 fn cores() -> usize {

@@ -5,9 +5,9 @@
 use anyhow::{Context, bail};
 use testkit::{RedisServer, ServiceProcess};
 
-use super::BenchArgs;
 use super::cpu::cores_used;
 use super::wrk::{self, Load, WrkResult};
+use super::{BenchArgs, median, verdict};
 use crate::{cmd, setup};
 
 const CONNECTIONS: u32 = 64;
@@ -86,10 +86,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
     println!(
         "metrics layer: {} interleaved pairs of {} s runs (ABBA order)",
-        args.pairs, args.seconds
+        args.pairs, args.pair_seconds
     );
-    let measure_instrumented = || measured(instrumented.pid(), || run_instrumented(args.seconds));
-    let measure_bare = || measured(bare.pid(), || run_bare(args.seconds));
+    let measure_instrumented =
+        || measured(instrumented.pid(), || run_instrumented(args.pair_seconds));
+    let measure_bare = || measured(bare.pid(), || run_bare(args.pair_seconds));
     let mut pairs = Vec::new();
     for pair in 0..args.pairs {
         let (with, without) = if pair % 2 == 0 {
@@ -113,7 +114,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         );
         pairs.push(pair);
     }
-    report(&headline, &ceiling, &cores, &pairs);
+    println!(
+        "metrics layer in-process (release build): {} interleaved pairs of 200000 requests",
+        args.pairs
+    );
+    let layer = super::layer_cost::measure(args.pairs)?;
+    report(&headline, &ceiling, &cores, &pairs, layer);
     Ok(())
 }
 
@@ -278,21 +284,13 @@ fn redis_pid(redis: &RedisServer) -> anyhow::Result<u32> {
         .context("INFO has no process_id")
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[middle]
-    } else {
-        (values[middle - 1] + values[middle]) / 2.0
-    }
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "MISSED" }
-}
-
-fn report(headline: &WrkResult, ceiling: &Ceiling, cores: &[f64], pairs: &[Pair]) {
+fn report(
+    headline: &WrkResult,
+    ceiling: &Ceiling,
+    cores: &[f64],
+    pairs: &[Pair],
+    layer: super::layer_cost::LayerCost,
+) {
     let ratio = headline.rate() / ceiling.mix();
     let overhead = median(pairs.iter().map(Pair::throughput_cost).collect());
     let cpu_overhead = median(pairs.iter().map(Pair::cpu_cost).collect());
@@ -348,5 +346,25 @@ fn report(headline: &WrkResult, ceiling: &Ceiling, cores: &[f64], pairs: &[Pair]
     println!(
         "| median service CPU per request added by the layer | {:+.1}% | |",
         cpu_overhead * 100.0
+    );
+    let super::layer_cost::LayerCost {
+        with_ns,
+        without_ns,
+    } = layer;
+    let request_cpu_ns = pairs
+        .iter()
+        .map(|pair| pair.with.cpu_us_per_request)
+        .sum::<f64>()
+        / pairs.len() as f64
+        * 1000.0;
+    let share = (with_ns - without_ns) / request_cpu_ns;
+    println!(
+        "| in-process: router with / without the layer (ns per request) | {with_ns:.0} / {without_ns:.0} | |"
+    );
+    println!(
+        "| the layer's cost, as a share of a request's CPU ({:.1} us) | {:.1}% | <= 3%: {} |",
+        request_cpu_ns / 1000.0,
+        share * 100.0,
+        verdict(share <= 0.03)
     );
 }

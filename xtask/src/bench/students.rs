@@ -12,9 +12,9 @@ use testkit::{RedisServer, ServiceProcess, TestDatabase};
 
 use self::machine::{MachineCpu, cores, load_average};
 use self::pgbench::Pgbench;
-use super::BenchArgs;
 use super::cpu::cores_used;
 use super::wrk::{self, Load, WrkResult};
+use super::{BenchArgs, verdict};
 use crate::{cmd, setup};
 
 mod machine;
@@ -210,7 +210,6 @@ fn report(healthy: &WrkResult, degraded: &WrkResult, pgbench: &Pgbench) {
     println!();
     println!("service / pgbench throughput: {:.1}%", share * 100.0);
     println!("degraded / healthy p99: {degraded_ratio:.2}x");
-    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     println!(
         "targets: healthy p99 < {TARGET_P99_MS} ms: {}; >= {:.0}% of pgbench: {}; degraded p99 <= {TARGET_DEGRADED_P99_RATIO}x healthy: {}",
         verdict(healthy.p99_ms() < TARGET_P99_MS),

@@ -322,10 +322,7 @@ pub fn status(args: &StackArgs) -> anyhow::Result<()> {
 }
 
 fn print_table(layout: &Layout, matrix: bool) {
-    println!(
-        "\n{:<18} {:<9} {:<8} {}",
-        "COMPONENT", "PID", "HEALTH", "URL"
-    );
+    println!("\n{:<18} {:<9} {:<8} URL", "COMPONENT", "PID", "HEALTH");
     for component in components::all()
         .iter()
         .filter(|c| matrix || !c.matrix_only)

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use errors::{ErrorBody, json_error};
-pub use metrics_layer::{HttpMetrics, UNMATCHED_ROUTE, record_http_metrics};
+pub use metrics_layer::{HttpMetricsLayer, UNMATCHED_ROUTE};
 
 use crate::shutdown::DRAIN_TIMEOUT;
 
@@ -51,11 +51,7 @@ pub fn finish_router(routes: Router, options: &HttpOptions) -> Router {
             errors::with_timeout(timeout, req, next)
         }));
     let router = if options.record_metrics {
-        let metrics = std::sync::Arc::new(HttpMetrics::default());
-        router.layer(axum::middleware::from_fn_with_state(
-            metrics,
-            record_http_metrics,
-        ))
+        router.layer(HttpMetricsLayer::default())
     } else {
         router
     };
