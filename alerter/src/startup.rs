@@ -13,7 +13,6 @@ use telemetry::http::HttpOptions;
 use telemetry::metrics::MetricsServer;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use crate::channels::Channel;
 use crate::config::Config;
@@ -138,12 +137,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let token = CancellationToken::new();
-        let trigger = token.clone();
-        tokio::spawn(async move {
-            shutdown.await;
-            trigger.cancel();
-        });
+        let token = telemetry::shutdown::cancel_on(shutdown);
         let (api, metrics, ()) = tokio::join!(
             telemetry::http::serve(self.listener, self.router, token.clone()),
             self.metrics.serve(token.clone()),

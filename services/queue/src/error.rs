@@ -16,9 +16,6 @@ pub enum ApiError {
     /// Redis did not answer, or answered an error: retrying later may work.
     #[error("redis is unavailable: {0}")]
     Unavailable(#[from] StoreError),
-    /// A failure injected by `POST /chaos/errors`.
-    #[error("injected failure (chaos)")]
-    Injected,
 }
 
 impl IntoResponse for ApiError {
@@ -29,7 +26,6 @@ impl IntoResponse for ApiError {
                 tracing::warn!(error = %source, "ticket request failed: redis unavailable");
                 json_error(StatusCode::SERVICE_UNAVAILABLE, self.to_string())
             }
-            Self::Injected => json_error(StatusCode::INTERNAL_SERVER_ERROR, self.to_string()),
         }
     }
 }

@@ -5,7 +5,6 @@
 //! and `cargo xtask` start the real application in-process.
 
 pub mod auth;
-pub mod chaos;
 pub mod config;
 pub mod error;
 pub mod metrics;

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use std::sync::Arc;
+use telemetry::chaos::ErrorInjection;
 use telemetry::http::HttpOptions;
 use telemetry::metrics::MetricsServer;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
-use crate::chaos::ErrorInjection;
 use crate::config::Config;
 use crate::metrics::{self, QueueMetrics, QueueStatsCollector};
 use crate::routes;
@@ -58,7 +58,7 @@ impl Application {
             store,
             queue: config.queue_name.clone(),
             keys,
-            chaos: ErrorInjection::default(),
+            chaos: Arc::new(ErrorInjection::default()),
             metrics: QueueMetrics::register(&config.queue_name),
         });
         let options = HttpOptions {
@@ -103,12 +103,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let token = CancellationToken::new();
-        let trigger = token.clone();
-        tokio::spawn(async move {
-            shutdown.await;
-            trigger.cancel();
-        });
+        let token = telemetry::shutdown::cancel_on(shutdown);
         let (api, metrics) = tokio::join!(
             telemetry::http::serve(self.listener, self.router, token.clone()),
             self.metrics.serve(token),

@@ -4,9 +4,9 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
+use telemetry::chaos::ErrorInjection;
 
 use crate::auth::ApiKeys;
-use crate::chaos::ErrorInjection;
 use crate::metrics::QueueMetrics;
 use crate::queue_name::QueueName;
 use crate::store::TicketStore;
@@ -26,7 +26,7 @@ pub struct Shared {
     /// Keys accepted on the ticket routes.
     pub keys: ApiKeys,
     /// The current chaos error injection.
-    pub chaos: ErrorInjection,
+    pub chaos: Arc<ErrorInjection>,
     /// The queue's counters and wait histogram.
     pub metrics: QueueMetrics,
 }

@@ -17,9 +17,6 @@ pub enum ApiError {
     /// PostgreSQL failed.
     #[error("database is unavailable: {0}")]
     Database(#[from] DbError),
-    /// A failure injected by `POST /chaos/errors`.
-    #[error("injected failure (chaos)")]
-    Injected,
 }
 
 impl IntoResponse for ApiError {
@@ -34,7 +31,6 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %source, "request failed: database query error");
                 json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
             }
-            Self::Injected => json_error(StatusCode::INTERNAL_SERVER_ERROR, self.to_string()),
         }
     }
 }

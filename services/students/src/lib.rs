@@ -8,7 +8,6 @@
 
 pub mod breaker;
 pub mod cache;
-pub mod chaos;
 pub mod config;
 pub mod cors;
 pub mod db;

@@ -1,8 +1,9 @@
 //! The OpenAPI document, generated from the handlers' annotations so it cannot
 //! drift from the routes. The chaos routes appear only where they exist.
 
-use utoipa::openapi::{OpenApi as OpenApiDocument, ServerBuilder};
-use utoipa::{Modify, OpenApi};
+use telemetry::docs::RelativeServer;
+use utoipa::OpenApi;
+use utoipa::openapi::OpenApi as OpenApiDocument;
 
 use crate::routes::{chaos, health, students, version};
 
@@ -30,33 +31,7 @@ use crate::routes::{chaos, health, students, version};
 )]
 struct ApiDoc;
 
-/// A relative server URL: "Try it out" then calls the API under the prefix the
-/// document was loaded from.
-struct RelativeServer;
-
-impl Modify for RelativeServer {
-    fn modify(&self, openapi: &mut OpenApiDocument) {
-        openapi.servers = Some(vec![
-            ServerBuilder::new()
-                .url(".")
-                .description(Some("this instance"))
-                .build(),
-        ]);
-    }
-}
-
 /// The document served at `/openapi.json`.
 pub fn document(chaos: bool) -> OpenApiDocument {
-    let mut document = ApiDoc::openapi();
-    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    if !chaos {
-        document
-            .paths
-            .paths
-            .retain(|path, _| path != "/traceback" && !path.starts_with("/chaos/"));
-        if let Some(tags) = document.tags.as_mut() {
-            tags.retain(|tag| tag.name != "chaos");
-        }
-    }
-    document
+    telemetry::docs::finish(ApiDoc::openapi(), env!("CARGO_PKG_VERSION"), chaos)
 }

@@ -17,11 +17,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::breaker::CircuitBreaker;
 use crate::cache::{Timeouts, ViewCounter};
-use crate::chaos::ErrorInjection;
 use crate::config::Config;
 use crate::db::Database;
 use crate::state::AppState;
 use crate::{metrics, migrate, routes};
+use telemetry::chaos::ErrorInjection;
 
 /// A built application, listeners bound, not yet serving.
 #[derive(Debug)]
@@ -120,12 +120,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let token = CancellationToken::new();
-        let trigger = token.clone();
-        tokio::spawn(async move {
-            shutdown.await;
-            trigger.cancel();
-        });
+        let token = telemetry::shutdown::cancel_on(shutdown);
         let migrations = {
             let db = self.db.clone();
             let token = token.clone();

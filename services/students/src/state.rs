@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::cache::ViewCounter;
-use crate::chaos::ErrorInjection;
 use crate::db::Database;
+use telemetry::chaos::ErrorInjection;
 
 /// The application state, cloned into every handler.
 #[derive(Debug, Clone)]

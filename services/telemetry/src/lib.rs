@@ -1,11 +1,14 @@
 //! What every Vigie binary shares: logs and traces (`logging`), the Prometheus
 //! recorder and its `/metrics` listener (`metrics`), the HTTP plumbing that makes
 //! every service answer and measure the same way (`http`), DB timing (`db`),
-//! health endpoints and probes (`health`), graceful shutdown (`shutdown`) and
-//! `_FILE` secrets (`secrets`).
+//! health endpoints and probes (`health`), graceful shutdown (`shutdown`),
+//! `_FILE` secrets (`secrets`), the Swagger UI and OpenAPI routes (`docs`) and
+//! controlled failures (`chaos`).
 
+pub mod chaos;
 pub mod config;
 pub mod db;
+pub mod docs;
 pub mod health;
 pub mod http;
 pub mod logging;

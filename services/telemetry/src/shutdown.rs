@@ -1,7 +1,10 @@
 //! Graceful shutdown: SIGTERM (Docker, Kubernetes) and SIGINT (Ctrl-C) both stop
 //! accepting new connections and let in-flight requests finish.
 
+use std::future::Future;
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 /// How long in-flight requests may take to finish after the signal, kept under
 /// Docker's default 10 s stop timeout so the drain ends before a SIGKILL.
@@ -30,4 +33,16 @@ pub async fn signal() {
         () = interrupt => tracing::info!("SIGINT received, shutting down"),
         () = terminate => tracing::info!("SIGTERM received, shutting down"),
     }
+}
+
+/// A token cancelled when `shutdown` resolves, to hand to every server and worker
+/// of a process so they stop together.
+pub fn cancel_on(shutdown: impl Future<Output = ()> + Send + 'static) -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        trigger.cancel();
+    });
+    token
 }

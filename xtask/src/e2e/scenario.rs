@@ -78,6 +78,7 @@ async fn steps(
     nothing_lost_when_the_alerter_crashes(stack, client).await?;
     browser::dashboard_degrades(stack, out).await?;
     every_panel_has_data(client).await?;
+    every_used_metric_is_scraped(client).await?;
     Ok(())
 }
 
@@ -339,6 +340,45 @@ async fn nothing_lost_when_the_alerter_crashes(
     );
     println!(
         "e2e: step 4: alerter killed during an SMTP outage: 1 e-mail and 1 Matrix message after restart, as sent"
+    );
+    Ok(())
+}
+
+/// Every metric name the rules and dashboards use is one the live stack exports
+/// (cAdvisor's aside, as in step 6): the monitoring check's list, confirmed
+/// against the real scrapes.
+async fn every_used_metric_is_scraped(client: &reqwest::Client) -> anyhow::Result<()> {
+    let scraped: BTreeSet<String> = observe::prometheus(client, "label/__name__/values")
+        .await?
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|name| name.as_str().map(str::to_owned))
+        .collect();
+    let used = crate::monitoring::used_metric_names()?;
+    // Series Prometheus makes itself, not scraped from anyone.
+    let synthetic = [
+        "ALERTS",
+        "ALERTS_FOR_STATE",
+        "up",
+        "scrape_duration_seconds",
+        "scrape_samples_scraped",
+    ];
+    let missing: Vec<&String> = used
+        .iter()
+        .filter(|name| {
+            !scraped.contains(*name)
+                && !synthetic.contains(&name.as_str())
+                && !name.starts_with("container_")
+        })
+        .collect();
+    ensure!(
+        missing.is_empty(),
+        "rules or dashboards use metrics no scrape exports: {missing:?}"
+    );
+    println!(
+        "e2e: step 6: the {} metric names the rules and dashboards use are all in the live scrapes (container_* aside)",
+        used.len()
     );
     Ok(())
 }

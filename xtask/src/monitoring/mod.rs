@@ -33,6 +33,26 @@ pub fn panel_expressions() -> anyhow::Result<Vec<(String, String)>> {
         .collect())
 }
 
+/// The metric names the rules and dashboards select, recording rules' own names
+/// left out: what a live Prometheus must have scraped.
+pub fn used_metric_names() -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let root = cmd::workspace_root();
+    let set = rules::RuleSet::load(&rules::yaml_files(&root.join("prometheus/rules"))?)?;
+    let mut usage = metrics::Usage::default();
+    for (at, expr) in set.expressions() {
+        usage.add_expr(&at, expr);
+    }
+    for (at, expr) in panel_expressions()? {
+        usage.add_expr(&at, &expr);
+    }
+    let recorded = set.record_names();
+    Ok(usage
+        .names
+        .into_keys()
+        .filter(|name| !recorded.contains(name))
+        .collect())
+}
+
 /// Runs every monitoring check; fails listing all problems found.
 pub fn check() -> anyhow::Result<()> {
     tools::require("promtool", "prometheus")?;

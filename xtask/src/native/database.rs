@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 
 use super::layout::Layout;
 use super::{ports, supervisor};
+use crate::setup::postgres;
 
 const DATABASE: &str = "vigie";
 
@@ -36,41 +37,12 @@ pub fn prepare(layout: &Layout) -> anyhow::Result<Database> {
 }
 
 fn answers(port: u16) -> bool {
-    Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-Atc",
-            "SELECT 1",
-        ])
-        .output()
-        .is_ok_and(|output| output.status.success())
+    postgres::psql(port, "SELECT 1").is_ok_and(|output| output.status.success())
 }
 
 fn create_database(port: u16) -> anyhow::Result<()> {
-    let port = port.to_string();
     let psql = |sql: &str| {
-        Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port,
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-Atc",
-                sql,
-            ])
-            .output()
-            .context("cannot run psql (Debian package postgresql-client)")
+        postgres::psql(port, sql).context("cannot run psql (Debian package postgresql-client)")
     };
     let exists = psql(&format!(
         "SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"
@@ -88,7 +60,7 @@ fn create_database(port: u16) -> anyhow::Result<()> {
 }
 
 fn start_private(layout: &Layout) -> anyhow::Result<()> {
-    let bin = crate::setup::postgres::server_bin_dir()
+    let bin = postgres::server_bin_dir()
         .context("no PostgreSQL server binaries (Debian package postgresql)")?;
     let dir = layout.data("postgres");
     if !dir.join("PG_VERSION").is_file() {
@@ -97,22 +69,20 @@ fn start_private(layout: &Layout) -> anyhow::Result<()> {
             dir.display()
         );
         std::fs::create_dir_all(&dir)?;
-        as_postgres(&["chown", "-R", "postgres:postgres"], &dir, false)?;
+        let dir_arg = dir.to_str().context("non UTF-8 state directory")?;
+        crate::cmd::run("chown", &["-R", "postgres:postgres", dir_arg])?;
         let initdb = bin.join("initdb").display().to_string();
-        as_postgres(
-            &[
-                initdb.as_str(),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-locale",
-                "-D",
-            ],
-            &dir,
-            true,
-        )?;
+        postgres::as_postgres(&[
+            &initdb,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "-D",
+            dir_arg,
+        ])?;
     }
     let mut command = Command::new("runuser");
     command
@@ -139,29 +109,4 @@ fn start_private(layout: &Layout) -> anyhow::Result<()> {
         "the private PostgreSQL did not start: {}",
         supervisor::log_tail(&layout.log("postgres"), 20)
     )
-}
-
-/// Runs `args dir` (as the `postgres` user when `as_user`, else as ourselves).
-fn as_postgres(args: &[&str], dir: &std::path::Path, as_user: bool) -> anyhow::Result<()> {
-    let mut command = if as_user {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).args(args);
-        command
-    } else {
-        let mut command = Command::new(args[0]);
-        command.args(&args[1..]);
-        command
-    };
-    let output = command
-        .arg(dir)
-        .output()
-        .with_context(|| format!("cannot run {}", args[0]))?;
-    if !output.status.success() {
-        bail!(
-            "{} failed: {}",
-            args[0],
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(())
 }

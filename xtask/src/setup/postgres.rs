@@ -96,23 +96,7 @@ fn probe(port: u16) -> Probe {
     if std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         return Probe::NoServer;
     }
-    let output = Command::new("psql")
-        .args([
-            "-X",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-Atc",
-            "SELECT 1",
-        ])
-        .env("PGCONNECT_TIMEOUT", "5")
-        .stdin(std::process::Stdio::null())
-        .output();
+    let output = psql(port, "SELECT 1");
     match output {
         Ok(output) if output.status.success() => Probe::Ready,
         Ok(output) => Probe::Refused(String::from_utf8_lossy(&output.stderr).trim().to_owned()),
@@ -136,7 +120,30 @@ pub fn server_bin_dir() -> Option<PathBuf> {
     versions.pop().map(|(_, bin)| bin)
 }
 
-fn as_postgres(args: &[&str]) -> anyhow::Result<()> {
+/// Runs one SQL statement with psql as `postgres` on 127.0.0.1:`port` (trust
+/// authentication), without reading `~/.psqlrc`.
+pub fn psql(port: u16, sql: &str) -> std::io::Result<std::process::Output> {
+    Command::new("psql")
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Atc",
+            sql,
+        ])
+        .env("PGCONNECT_TIMEOUT", "5")
+        .stdin(std::process::Stdio::null())
+        .output()
+}
+
+/// Runs `args` as the `postgres` user (initdb refuses root).
+pub fn as_postgres(args: &[&str]) -> anyhow::Result<()> {
     let mut full = vec!["-u", "postgres", "--"];
     full.extend_from_slice(args);
     cmd::run("runuser", &full)

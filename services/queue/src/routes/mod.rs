@@ -1,7 +1,6 @@
 //! The routes, one module per resource, merged here.
 
 pub mod chaos;
-pub mod docs;
 pub mod health;
 pub mod tickets;
 
@@ -14,7 +13,7 @@ pub fn router(state: AppState, chaos: bool) -> Router {
     let mut router = Router::new()
         .merge(tickets::router(&state))
         .merge(health::router())
-        .merge(docs::router(chaos));
+        .merge(telemetry::docs::router(crate::openapi::document(chaos)));
     if chaos {
         router = router.merge(chaos::router(&state));
     }

@@ -1,6 +1,8 @@
 //! `/get_ticket`, `/call_ticket`, `/list_tickets`: the queue itself. `GET` is
 //! accepted beside `POST` on the first two, for clients of the original application.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -13,7 +15,6 @@ use telemetry::http::ErrorBody;
 use utoipa::IntoParams;
 
 use crate::auth::require_api_key;
-use crate::chaos::inject_errors;
 use crate::error::ApiError;
 use crate::model::{CalledTicket, IssuedTicket, Ticket, TicketList};
 use crate::state::AppState;
@@ -28,7 +29,10 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .route("/call_ticket", get(call_ticket).post(call_ticket))
         .route("/list_tickets", get(list_tickets))
         // Auth runs first (outermost), then the chaos injection.
-        .route_layer(from_fn_with_state(state.clone(), inject_errors))
+        .route_layer(from_fn_with_state(
+            Arc::clone(&state.chaos),
+            telemetry::chaos::inject_errors,
+        ))
         .route_layer(from_fn_with_state(state.keys.clone(), require_api_key))
 }
 

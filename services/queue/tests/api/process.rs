@@ -71,10 +71,7 @@ async fn traceback_ends_the_process_with_a_failure_status() {
         .expect("answered before exiting");
     assert_eq!(response.status(), 500);
     let status = tokio::task::block_in_place(|| service.wait_exit(Duration::from_secs(10)));
-    assert_eq!(
-        status.code(),
-        Some(queue_service::routes::chaos::TRACEBACK_EXIT_CODE)
-    );
+    assert_eq!(status.code(), Some(telemetry::chaos::TRACEBACK_EXIT_CODE));
 }
 
 #[test]

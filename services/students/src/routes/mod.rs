@@ -1,7 +1,6 @@
 //! The routes, one module per resource, merged here.
 
 pub mod chaos;
-pub mod docs;
 pub mod health;
 pub mod students;
 pub mod version;
@@ -16,7 +15,7 @@ pub fn router(state: AppState, chaos: bool) -> Router {
         .merge(students::router(&state))
         .merge(version::router(&state))
         .merge(health::router())
-        .merge(docs::router(chaos));
+        .merge(telemetry::docs::router(crate::openapi::document(chaos)));
     if chaos {
         router = router.merge(chaos::router());
     }

@@ -7,7 +7,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use telemetry::http::ErrorBody;
 
-use crate::chaos::inject_errors;
 use crate::error::ApiError;
 use crate::metrics;
 use crate::model::Student;
@@ -16,7 +15,10 @@ use crate::state::AppState;
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(list_students))
-        .route_layer(from_fn_with_state(state.clone(), inject_errors))
+        .route_layer(from_fn_with_state(
+            std::sync::Arc::clone(&state.chaos),
+            telemetry::chaos::inject_errors,
+        ))
 }
 
 /// The students, with the view counter (incremented once by this request).

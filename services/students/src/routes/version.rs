@@ -7,7 +7,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use telemetry::http::ErrorBody;
 
-use crate::chaos::inject_errors;
 use crate::error::ApiError;
 use crate::model::Version;
 use crate::state::AppState;
@@ -15,7 +14,10 @@ use crate::state::AppState;
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/version", get(version))
-        .route_layer(from_fn_with_state(state.clone(), inject_errors))
+        .route_layer(from_fn_with_state(
+            std::sync::Arc::clone(&state.chaos),
+            telemetry::chaos::inject_errors,
+        ))
 }
 
 /// The PostgreSQL server's version string (works before migrations too).

@@ -276,8 +276,5 @@ async fn sigterm_exits_zero_and_traceback_exits_non_zero() {
         .expect("answered before exiting");
     assert_eq!(response.status(), 500);
     let status = tokio::task::block_in_place(|| service.wait_exit(Duration::from_secs(10)));
-    assert_eq!(
-        status.code(),
-        Some(students_service::routes::chaos::TRACEBACK_EXIT_CODE)
-    );
+    assert_eq!(status.code(), Some(telemetry::chaos::TRACEBACK_EXIT_CODE));
 }
