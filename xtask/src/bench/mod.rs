@@ -5,6 +5,7 @@ mod alerter;
 mod cpu;
 mod layer_cost;
 mod queue;
+mod redis_ceiling;
 mod students;
 mod wrk;
 

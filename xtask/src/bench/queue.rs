@@ -7,14 +7,12 @@ use testkit::{RedisServer, ServiceProcess};
 
 use super::cpu::cores_used;
 use super::wrk::{self, Load, WrkResult};
-use super::{BenchArgs, median, verdict};
+use super::{BenchArgs, median, redis_ceiling, verdict};
 use crate::{cmd, setup};
 
 const CONNECTIONS: u32 = 64;
 const WRK_THREADS: u32 = 2;
 const API_KEY: &str = "bench-key-0123456789abcdef";
-/// Requests redis-benchmark sends per script: a few seconds at Redis's pace.
-const CEILING_REQUESTS: u32 = 300_000;
 const WARMUP_SECONDS: u64 = 3;
 
 /// The mix every connection cycles through: issue, call, list.
@@ -40,11 +38,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let scratch = tempfile::tempdir()?;
 
     let redis = RedisServer::start();
-    let redis_pid = redis_pid(&redis)?;
+    let redis_pid = redis_ceiling::redis_pid(&redis)?;
     println!(
         "Redis ceiling: redis-benchmark, {CONNECTIONS} clients, the service's own Lua scripts"
     );
-    let ceiling = redis_ceiling(&redis, redis_pid)?;
+    let ceiling = redis_ceiling::measure(&redis, redis_pid)?;
 
     let instrumented = start_service(binary, &redis, "bench", &[]);
     let bare = start_service(binary, &redis, "bench-bare", &["--no-http-metrics"]);
@@ -190,103 +188,9 @@ fn check_clean(result: &WrkResult, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Redis's throughput for each script alone, and for the service's 1:1:1 mix.
-struct Ceiling {
-    issue: f64,
-    call: f64,
-    list: f64,
-    redis_cores: f64,
-}
-
-impl Ceiling {
-    /// Throughput of the mix: each request costs the average of the three times.
-    fn mix(&self) -> f64 {
-        3.0 / (1.0 / self.issue + 1.0 / self.call + 1.0 / self.list)
-    }
-}
-
-fn redis_ceiling(redis: &RedisServer, redis_pid: u32) -> anyhow::Result<Ceiling> {
-    let root = cmd::workspace_root().join("services/queue/src/scripts");
-    let load = |name: &str| -> anyhow::Result<String> {
-        let source = std::fs::read_to_string(root.join(name))?;
-        let reply = redis
-            .command(&["SCRIPT", "LOAD", &source])
-            .context("SCRIPT LOAD got no reply")?;
-        reply
-            .lines()
-            .nth(1)
-            .map(str::to_owned)
-            .with_context(|| format!("unexpected SCRIPT LOAD reply {reply:?}"))
-    };
-    let (issue, call, list) = (load("issue.lua")?, load("call.lua")?, load("list.lua")?);
-    let (seq, tickets) = ("queue:ceiling:seq", "queue:ceiling:tickets");
-    // Listing is measured on a queue of 32, about where the service's mix keeps it.
-    for ticket in 0..32 {
-        redis
-            .command(&["RPUSH", tickets, &format!("{ticket}:0")])
-            .context("RPUSH")?;
-    }
-    let port = redis.port().to_string();
-    let (rates, cores) = cores_used(&[redis_pid], || -> anyhow::Result<_> {
-        let list = redis_benchmark(&port, &["EVALSHA", &list, "1", tickets, "1000"])?;
-        let issue = redis_benchmark(&port, &["EVALSHA", &issue, "2", seq, tickets])?;
-        let call = redis_benchmark(&port, &["EVALSHA", &call, "1", tickets])?;
-        Ok((issue, call, list))
-    });
-    let (issue, call, list) = rates?;
-    println!("  issue {issue:.0}/s, call {call:.0}/s, list {list:.0}/s");
-    Ok(Ceiling {
-        issue,
-        call,
-        list,
-        redis_cores: cores[0],
-    })
-}
-
-fn redis_benchmark(port: &str, command: &[&str]) -> anyhow::Result<f64> {
-    let output = std::process::Command::new("redis-benchmark")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            port,
-            "-c",
-            &CONNECTIONS.to_string(),
-            "-n",
-            &CEILING_REQUESTS.to_string(),
-            "-q",
-        ])
-        .args(command)
-        .output()
-        .context("cannot run redis-benchmark (Debian package redis-tools)")?;
-    // -q output joins progress updates with \r; the last segment is the result.
-    let text = String::from_utf8_lossy(&output.stdout).replace('\r', "\n");
-    text.lines()
-        .rev()
-        .find_map(|line| {
-            line.split_once(": ")?
-                .1
-                .split_whitespace()
-                .next()?
-                .parse::<f64>()
-                .ok()
-        })
-        .with_context(|| format!("no rate in redis-benchmark output: {text}"))
-}
-
-fn redis_pid(redis: &RedisServer) -> anyhow::Result<u32> {
-    let info = redis
-        .command(&["INFO", "server"])
-        .context("INFO got no reply")?;
-    info.lines()
-        .find_map(|line| line.strip_prefix("process_id:"))
-        .and_then(|pid| pid.trim().parse().ok())
-        .context("INFO has no process_id")
-}
-
 fn report(
     headline: &WrkResult,
-    ceiling: &Ceiling,
+    ceiling: &redis_ceiling::Ceiling,
     cores: &[f64],
     pairs: &[Pair],
     layer: super::layer_cost::LayerCost,

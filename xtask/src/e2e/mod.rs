@@ -7,8 +7,11 @@
 //! degrade as promised; every dashboard panel must have data. Then everything
 //! stops, leaving no process behind.
 
+mod alert_path;
 mod browser;
+mod crash;
 mod observe;
+mod panels;
 mod scenario;
 
 use std::time::Duration;

@@ -5,16 +5,17 @@
 
 mod components;
 mod database;
+mod health;
 mod layout;
 mod matrix;
 mod monitoring_config;
 mod ports;
 mod secrets;
 mod start;
+mod status;
 mod supervisor;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::Args;
@@ -23,8 +24,7 @@ pub use components::Component;
 pub use layout::Layout;
 pub use monitoring_config::Timings;
 pub use ports::{FRONTEND, GATEWAY, QUEUES, STUDENTS, SYNAPSE};
-
-use components::Health;
+pub use status::status;
 
 /// Options shared by `up`, `down` and `status`.
 #[derive(Debug, Clone, Args)]
@@ -70,7 +70,7 @@ pub fn up(args: &UpArgs) -> anyhow::Result<()> {
         timings: Timings::production(),
     };
     start(&plan)?;
-    print_table(&plan.layout, plan.matrix);
+    status::print_table(&plan.layout, plan.matrix);
     println!(
         "\nlogs: {}   stop everything: cargo xtask down",
         plan.layout.logs().display()
@@ -107,7 +107,7 @@ impl Running {
             .find(|spec| spec.name == component)
             .with_context(|| format!("unknown component {component}"))?;
         start::start(&self.ctx, component)?;
-        wait_healthy(&self.ctx.layout, &spec)
+        health::wait_healthy(&self.ctx.layout, &spec)
     }
 
     /// Stops every component, in reverse start order.
@@ -173,8 +173,8 @@ pub fn start(plan: &Plan) -> anyhow::Result<Running> {
             continue;
         }
         println!("starting {}", component.name);
-        let started =
-            start::start(&ctx, &component.name).and_then(|()| wait_healthy(layout, component));
+        let started = start::start(&ctx, &component.name)
+            .and_then(|()| health::wait_healthy(layout, component));
         if let Err(error) = started {
             println!(
                 "{} failed to start; stopping what was started",
@@ -185,48 +185,6 @@ pub fn start(plan: &Plan) -> anyhow::Result<Running> {
         }
     }
     Ok(Running { ctx })
-}
-
-fn wait_healthy(layout: &Layout, component: &Component) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if healthy(&component.health) {
-            return Ok(());
-        }
-        if supervisor::running_pid(layout, &component.name).is_none()
-            && component.name != "postgres"
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    bail!(
-        "{} is not healthy; the end of {}:\n{}",
-        component.name,
-        layout.log(&component.name).display(),
-        supervisor::log_tail(&layout.log(&component.name), 30)
-    )
-}
-
-/// Whether a component answers its health check now.
-fn healthy(health: &Health) -> bool {
-    match health {
-        Health::Http(url) => {
-            let client = reqwest::blocking::Client::builder()
-                .timeout(Duration::from_secs(2))
-                .build();
-            client.is_ok_and(|client| {
-                client
-                    .get(url)
-                    .send()
-                    .is_ok_and(|response| response.status().is_success())
-            })
-        }
-        Health::Redis(port) => {
-            testkit::resp_command(*port, &["PING"]).is_some_and(|reply| reply.starts_with("+PONG"))
-        }
-        Health::Tcp(port) => supervisor::port_open(*port),
-    }
 }
 
 /// `cargo xtask down`.
@@ -311,48 +269,4 @@ pub fn check_generated_rules(layout: &Layout) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// `cargo xtask status`.
-pub fn status(args: &StackArgs) -> anyhow::Result<()> {
-    let layout = Layout::new(&args.dir)?;
-    let matrix = supervisor::running_pid(&layout, "synapse").is_some();
-    print_table(&layout, matrix);
-    Ok(())
-}
-
-fn print_table(layout: &Layout, matrix: bool) {
-    println!("\n{:<18} {:<9} {:<8} URL", "COMPONENT", "PID", "HEALTH");
-    for component in components::all()
-        .iter()
-        .filter(|c| matrix || !c.matrix_only)
-    {
-        let pid = supervisor::running_pid(layout, &component.name);
-        let (pid, url) = match (component.name.as_str(), pid) {
-            ("postgres", None) if supervisor::port_open(5432) => (
-                "machine".to_owned(),
-                "postgres://127.0.0.1:5432/vigie".to_owned(),
-            ),
-            (_, Some(pid)) => (pid.to_string(), component.url.clone()),
-            (_, None) => ("-".to_owned(), component.url.clone()),
-        };
-        let health = match component.name.as_str() {
-            "postgres" if pid == "machine" => "up",
-            _ if pid == "-" => "stopped",
-            _ if healthy(&component.health) => "healthy",
-            _ => "UNHEALTHY",
-        };
-        println!("{:<18} {:<9} {:<8} {}", component.name, pid, health, url);
-    }
-    println!(
-        "\nmail caught by the SMTP catcher: {}/new",
-        layout.mail().display()
-    );
-    println!(
-        "queue API keys: {}/queue-<team>.key",
-        layout.secrets().display()
-    );
-    if matrix && let Ok(text) = std::fs::read_to_string(layout.secrets().join("matrix.json")) {
-        println!("Matrix room (log in to http://localhost:{SYNAPSE} with these): {text}");
-    }
 }
