@@ -5,14 +5,13 @@
 //! Every operation is bounded by the connect plus response timeouts: when Redis is
 //! down or hung, callers get an error quickly instead of waiting.
 
-use std::future::Future;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, RedisError, Script};
-use secrecy::{ExposeSecret, SecretString};
-use telemetry::db::{DbSystem, ErrorType, time_operation};
+use redis::Script;
+use secrecy::SecretString;
+pub use telemetry::redis_client::Timeouts;
+use telemetry::redis_client::{BoundedRedis, RedisFailure};
 
 use crate::queue_name::QueueName;
 
@@ -22,45 +21,12 @@ pub const MAX_LIST_LIMIT: usize = 10_000;
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// No answer within the timeout. A write may still have been applied: Redis
-    /// may run a command whose answer came too late.
-    #[error("no answer within {} ms", .0.as_millis())]
-    Timeout(Duration),
-    /// Redis refused or dropped the connection.
-    #[error("connection failed: {0}")]
-    Connection(String),
-    /// Redis answered with an error.
-    #[error("redis error: {0}")]
-    Redis(String),
+    /// Redis did not answer in time, refused the connection or answered an error.
+    #[error(transparent)]
+    Redis(#[from] RedisFailure),
     /// An entry in the list is not `ticket[:issued_ms]`.
     #[error("unreadable queue entry {0:?}")]
     Corrupt(String),
-}
-
-impl ErrorType for StoreError {
-    fn error_type(&self) -> &'static str {
-        match self {
-            Self::Timeout(_) => "timeout",
-            Self::Connection(_) => "connection",
-            Self::Redis(_) => "redis_error",
-            Self::Corrupt(_) => "corrupt_entry",
-        }
-    }
-}
-
-impl From<RedisError> for StoreError {
-    fn from(error: RedisError) -> Self {
-        if error.is_timeout() {
-            Self::Timeout(Duration::ZERO)
-        } else if error.is_io_error()
-            || error.is_connection_refusal()
-            || error.is_connection_dropped()
-        {
-            Self::Connection(error.to_string())
-        } else {
-            Self::Redis(error.to_string())
-        }
-    }
 }
 
 /// A ticket just issued.
@@ -101,22 +67,12 @@ pub struct Stats {
     pub oldest_age: Duration,
 }
 
-/// Timeouts for Redis.
-#[derive(Debug, Clone, Copy)]
-pub struct Timeouts {
-    /// For opening a connection.
-    pub connect: Duration,
-    /// For an answer on an open connection.
-    pub response: Duration,
-}
-
 /// The ticket store of one queue.
 #[derive(Clone)]
 pub struct TicketStore {
-    connection: ConnectionManager,
+    redis: BoundedRedis,
     seq_key: String,
     list_key: String,
-    timeouts: Timeouts,
     scripts: Scripts,
 }
 
@@ -124,7 +80,7 @@ impl std::fmt::Debug for TicketStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TicketStore")
             .field("list_key", &self.list_key)
-            .field("timeouts", &self.timeouts)
+            .field("redis", &self.redis)
             .finish_non_exhaustive()
     }
 }
@@ -141,22 +97,11 @@ impl TicketStore {
     /// Prepares the store; the connection is opened lazily, so the service starts
     /// (and reports itself unready) while Redis is down.
     pub fn new(url: &SecretString, queue: &QueueName, timeouts: Timeouts) -> anyhow::Result<Self> {
-        let client = Client::open(url.expose_secret())
-            .map_err(|error| anyhow::anyhow!("invalid Redis URL: {error}"))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeouts.connect))
-            .set_response_timeout(Some(timeouts.response))
-            // Few, quick reconnection attempts: a request never waits behind a long
-            // backoff, and the next request after a failure tries again.
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(500));
-        let connection = ConnectionManager::new_lazy_with_config(client, config)?;
+        let redis = BoundedRedis::new("Redis URL", url, timeouts)?;
         Ok(Self {
-            connection,
+            redis,
             seq_key: format!("queue:{queue}:seq"),
             list_key: format!("queue:{queue}:tickets"),
-            timeouts,
             scripts: Scripts {
                 issue: Script::new(include_str!("scripts/issue.lua")),
                 call: Script::new(include_str!("scripts/call.lua")),
@@ -168,11 +113,11 @@ impl TicketStore {
 
     /// Issues the next ticket.
     pub async fn issue(&self) -> Result<Issued, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.redis.connection();
         let mut invocation = self.scripts.issue.key(&self.seq_key);
         let invocation = invocation.key(&self.list_key).invoke_async(&mut connection);
         let (ticket, waiting, now_ms): (u64, u64, i64) =
-            self.bounded("issue_ticket", invocation).await?;
+            self.redis.run("issue_ticket", invocation).await?;
         Ok(Issued {
             ticket,
             waiting,
@@ -182,11 +127,11 @@ impl TicketStore {
 
     /// Calls (removes) the oldest ticket.
     pub async fn call(&self) -> Result<Called, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.redis.connection();
         let invocation = self.scripts.call.key(&self.list_key);
         let invocation = invocation.invoke_async(&mut connection);
         let (waiting, now_ms, entry): (u64, i64, Option<String>) =
-            self.bounded("call_ticket", invocation).await?;
+            self.redis.run("call_ticket", invocation).await?;
         let ticket = match entry {
             None => None,
             Some(entry) => {
@@ -199,11 +144,11 @@ impl TicketStore {
 
     /// Lists at most `limit` tickets, oldest first, and the total.
     pub async fn list(&self, limit: usize) -> Result<Listing, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.redis.connection();
         let mut invocation = self.scripts.list.key(&self.list_key);
         let invocation = invocation.arg(limit).invoke_async(&mut connection);
         let (waiting, entries): (u64, Vec<String>) =
-            self.bounded("list_tickets", invocation).await?;
+            self.redis.run("list_tickets", invocation).await?;
         let tickets = entries
             .iter()
             .map(|entry| parse_entry(entry).map(|(ticket, issued)| (ticket, issued.map(timestamp))))
@@ -213,11 +158,11 @@ impl TicketStore {
 
     /// Size and oldest ticket age, for the scrape-time gauges.
     pub async fn stats(&self) -> Result<Stats, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.redis.connection();
         let invocation = self.scripts.stats.key(&self.list_key);
         let invocation = invocation.invoke_async(&mut connection);
         let (waiting, now_ms, oldest): (u64, i64, Option<String>) =
-            self.bounded("queue_stats", invocation).await?;
+            self.redis.run("queue_stats", invocation).await?;
         let oldest_age = match oldest {
             Some(entry) => parse_entry(&entry)?
                 .1
@@ -232,31 +177,7 @@ impl TicketStore {
 
     /// Checks that Redis answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut connection = self.connection.clone();
-        let command = redis::cmd("PING");
-        let ping = command.query_async::<String>(&mut connection);
-        self.bounded("ping", ping).await.map(drop)
-    }
-
-    /// Times `operation` into the DB metrics. The client enforces the connect and
-    /// response timeouts; the outer deadline (their sum) also covers the wait for
-    /// a reconnection in progress, so nothing waits longer whatever the client does.
-    async fn bounded<T>(
-        &self,
-        name: &'static str,
-        operation: impl Future<Output = Result<T, RedisError>>,
-    ) -> Result<T, StoreError> {
-        let Timeouts { connect, response } = self.timeouts;
-        time_operation(DbSystem::Redis, name, async move {
-            match tokio::time::timeout(connect + response, operation).await {
-                Ok(result) => result.map_err(|error| match StoreError::from(error) {
-                    StoreError::Timeout(_) => StoreError::Timeout(response),
-                    other => other,
-                }),
-                Err(_) => Err(StoreError::Timeout(connect + response)),
-            }
-        })
-        .await
+        Ok(self.redis.ping().await?)
     }
 }
 

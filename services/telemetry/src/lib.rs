@@ -13,6 +13,8 @@ pub mod health;
 pub mod http;
 pub mod logging;
 pub mod metrics;
+#[cfg(feature = "redis")]
+pub mod redis_client;
 pub mod secrets;
 pub mod shutdown;
 
