@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use testkit::{ServiceProcess, SmtpServer};
 
-use super::cpu::cores_used;
+use super::cpu::{cores, cores_used, load_average};
 use super::wrk::{self, Load};
 use super::{BenchArgs, verdict};
 use crate::{cmd, setup};
@@ -215,19 +215,4 @@ impl Percentiles {
             max: at(1.0),
         }
     }
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(0, usize::from)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
 }

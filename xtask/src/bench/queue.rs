@@ -2,7 +2,7 @@
 //! to Redis's own ceiling for the same scripts (redis-benchmark), and the cost of
 //! the HTTP metrics layer from interleaved runs with and without it.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use testkit::{RedisServer, ServiceProcess};
 
 use super::cpu::cores_used;
@@ -74,7 +74,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         run_instrumented(args.seconds)
     });
     let headline = headline?;
-    check_clean(&headline, "service run")?;
+    headline.ensure_clean("service run")?;
     println!(
         "  {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
         headline.rate(),
@@ -145,7 +145,7 @@ struct Measured {
 fn measured(pid: u32, run: impl FnOnce() -> anyhow::Result<WrkResult>) -> anyhow::Result<Measured> {
     let (result, cores) = cores_used(&[pid], run);
     let result = result?;
-    check_clean(&result, "benchmark run")?;
+    result.ensure_clean("benchmark run")?;
     let cpu_us_per_request = cores[0] * 1e6 / result.rate();
     Ok(Measured {
         result,
@@ -174,18 +174,6 @@ impl Pair {
     fn cpu_cost(&self) -> f64 {
         self.with.cpu_us_per_request / self.without.cpu_us_per_request - 1.0
     }
-}
-
-fn check_clean(result: &WrkResult, what: &str) -> anyhow::Result<()> {
-    if result.socket_errors > 0 || result.non_2xx > 0 {
-        bail!(
-            "{what}: {} socket errors and {} non-2xx answers out of {} requests",
-            result.socket_errors,
-            result.non_2xx,
-            result.requests
-        );
-    }
-    Ok(())
 }
 
 fn report(

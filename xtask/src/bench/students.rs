@@ -10,14 +10,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use testkit::{RedisServer, ServiceProcess, TestDatabase};
 
-use self::machine::{MachineCpu, cores, load_average};
 use self::pgbench::Pgbench;
 use super::cpu::cores_used;
+use super::cpu::{MachineCpu, cores, load_average};
 use super::wrk::{self, Load, WrkResult};
 use super::{BenchArgs, verdict};
 use crate::{cmd, setup};
 
-mod machine;
 mod pgbench;
 
 const CONNECTIONS: u32 = 32;
@@ -69,7 +68,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         args.seconds
     );
     let (healthy, healthy_cpu) = measure(Some(service.pid()), || run_wrk(args.seconds))?;
-    check_clean(&healthy, "healthy run")?;
+    healthy.ensure_clean("healthy run")?;
     print_run(&healthy, &healthy_cpu);
     let body = http_get(service.api_addr, "/")?;
     anyhow::ensure!(
@@ -82,7 +81,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let degraded = degraded_run(&service, || run_wrk(args.seconds));
     redis.resume();
     let (degraded, degraded_cpu, counted) = degraded?;
-    check_clean(&degraded, "degraded run")?;
+    degraded.ensure_clean("degraded run")?;
     print_run(&degraded, &degraded_cpu);
     println!("  students_cache_degraded_responses_total grew by {counted:.0}");
 
@@ -172,18 +171,6 @@ fn print_run(result: &WrkResult, cpu: &Cpu) {
         cpu.service,
         cpu.machine * 100.0
     );
-}
-
-fn check_clean(result: &WrkResult, what: &str) -> anyhow::Result<()> {
-    if result.socket_errors > 0 || result.non_2xx > 0 {
-        bail!(
-            "{what}: {} socket errors and {} non-2xx answers out of {} requests",
-            result.socket_errors,
-            result.non_2xx,
-            result.requests
-        );
-    }
-    Ok(())
 }
 
 fn report(healthy: &WrkResult, degraded: &WrkResult, pgbench: &Pgbench) {

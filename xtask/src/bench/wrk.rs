@@ -50,6 +50,20 @@ impl WrkResult {
     pub fn p99_ms(&self) -> f64 {
         self.p99_us as f64 / 1000.0
     }
+
+    /// Fails when any request got a socket error or a non-2xx answer: a
+    /// benchmark of failing requests measures the failures.
+    pub fn ensure_clean(&self, what: &str) -> anyhow::Result<()> {
+        if self.socket_errors > 0 || self.non_2xx > 0 {
+            bail!(
+                "{what}: {} socket errors and {} non-2xx answers out of {} requests",
+                self.socket_errors,
+                self.non_2xx,
+                self.requests
+            );
+        }
+        Ok(())
+    }
 }
 
 /// A wrk load: URL, connections, threads and the request-building Lua.
